@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs every Debian and npm package Switchboard needs to build, run and test.
+# Idempotent: it checks first and installs only what is missing, so running it
+# again on a ready machine changes nothing and takes about a second.
+#
+#   scripts/setup.sh            build + run + test dependencies
+#   scripts/setup.sh --runtime  only what the server needs to build and run
+#
+# Used by `make run`, `make test`, .ci/run and docker/Dockerfile.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+build_pkgs=(
+  build-essential cmake pkg-config ca-certificates
+  libnice-dev libsrtp2-dev libssl-dev libusrsctp-dev libwebsockets-dev
+  libjansson-dev libglib2.0-dev
+)
+test_pkgs=(
+  clang libclang-rt-dev nodejs npm chromium iproute2 iptables curl procps
+)
+
+want=("${build_pkgs[@]}")
+[ "${1:-}" = "--runtime" ] || want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  # nodejs from another repository (e.g. NodeSource) also counts.
+  if [ "$p" = nodejs ] || [ "$p" = npm ]; then
+    command -v "$p" >/dev/null 2>&1 && continue
+  fi
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_=""
+  [ "$(id -u)" = 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" != "--runtime" ]; then
+  # JavaScript test dependencies (ws client, playwright-core driving Debian's chromium).
+  if [ ! -d "$here/tests/node_modules/ws" ] || [ ! -d "$here/tests/node_modules/playwright-core" ] \
+     || [ "$here/tests/package-lock.json" -nt "$here/tests/node_modules/.package-lock.json" ]; then
+    echo "setup: installing npm packages for tests"
+    (cd "$here/tests" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+echo "setup: ok"
