@@ -179,8 +179,10 @@ static void lws_log_to_ours(int level, const char *line)
     /* lws prefixes its own timestamp; ours comes first anyway. */
     if (level & LLL_ERR)
         LOG_ERROR("lws: %s", copy);
-    else
+    else if (level & LLL_WARN)
         LOG_WARN("lws: %s", copy);
+    else
+        LOG_DEBUG("lws: %s", copy);
 }
 
 static void setup_mounts(sig_server_t *srv)
@@ -215,7 +217,9 @@ sig_server_t *sig_server_create(const sfu_config_t *cfg, sfu_worker_pool_t *work
                                 .room_destroyed = hook_room_destroyed};
     srv->engine = sig_engine_create(&ecfg, &hooks);
 
-    lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_ours);
+    lws_set_log_level(sfu_log_threshold >= SFU_LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE | LLL_INFO
+                                                         : LLL_ERR | LLL_WARN,
+                      lws_log_to_ours);
     setup_mounts(srv);
     srv->protocols[0] = (struct lws_protocols){
         .name = "switchboard", .callback = callback,

@@ -22,6 +22,7 @@ typedef struct {
     int rx_oversize;          /* current message passed the limit: discarding */
     int rx_binary;
     int close_code;           /* nonzero: close once the queue is written */
+    int close_sent;           /* the close frame went out: wait for the peer's */
     char close_reason[100];
 } ws_conn_t;
 
@@ -109,7 +110,12 @@ static int on_writeable(ws_conn_t *c)
             lws_callback_on_writable(c->wsi);
         return 0;
     }
-    if (c->close_code) {
+    if (c->close_code && !c->close_sent) {
+        /* Returning -1 once makes lws send the close frame and wait for the
+           peer's answer while it drains what the peer already sent; closing
+           the socket with unread data would reset it, and the peer would
+           lose our last responses and the reason. */
+        c->close_sent = 1;
         lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
                          (unsigned char *)c->close_reason, strlen(c->close_reason));
         return -1;
