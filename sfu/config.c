@@ -55,9 +55,9 @@ static const opt_row_t rows[] = {
     {"heartbeat", "SWITCHBOARD_HEARTBEAT", INT(heartbeat_s, "5", "SECONDS",
      "WebSocket ping after this much silence; no answer within as long again drops the socket")},
     {"rtc-ports", "SWITCHBOARD_RTC_PORTS", STR(rtc_ports, "40000-49999", "MIN-MAX",
-     "UDP port range for media (ICE)")},
+     "UDP port range for media (ICE); read, not yet used: media transports are not wired in")},
     {"announce-ip", "SWITCHBOARD_ANNOUNCE_IP", STR(announce_ip, "", "IP",
-     "address announced in ICE candidates instead of local ones (NAT, Docker)")},
+     "address announced in ICE candidates instead of local ones (NAT, Docker); not yet used")},
 };
 
 #define N_ROWS (sizeof rows / sizeof rows[0])
