@@ -116,3 +116,14 @@ describe('HTTP endpoints', () => {
     }
   });
 });
+
+describe('documentation', () => {
+  test("the README's configuration table is the one the binary prints", async () => {
+    const fs = await import('node:fs');
+    const { repoRoot } = await import('./lib/server.mjs');
+    const readme = fs.readFileSync(`${repoRoot}/README.md`, 'utf8');
+    const table = spawnSync(binary, ['--print-config-table'], { encoding: 'utf8' }).stdout.trim();
+    assert.ok(table.split('\n').length > 10);
+    assert.ok(readme.includes(table), 'README.md configuration table is stale: paste `switchboard --print-config-table`');
+  });
+});
