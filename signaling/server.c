@@ -1,6 +1,10 @@
 #include "signaling/server.h"
 
+#include <errno.h>
 #include <libwebsockets.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -200,8 +204,39 @@ static void setup_mounts(sig_server_t *srv)
                                    .mountpoint_len = 1, .cache_max_age = 0};
 }
 
+/*
+ * Binds and releases the listen address once before libwebsockets tries, so
+ * a busy port gets a precise message (and lws's failed-start path, which
+ * leaks, is not taken in the common case).
+ */
+static int probe_listen(const char *host, int port)
+{
+    char service[8];
+    snprintf(service, sizeof service, "%d", port);
+    struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *ai = NULL;
+    int gai = getaddrinfo(host[0] ? host : NULL, service, &hints, &ai);
+    if (gai != 0) {
+        LOG_ERROR("cannot listen on %s:%d: %s", host, port, gai_strerror(gai));
+        return -1;
+    }
+    int fd = socket(ai->ai_family, ai->ai_socktype, 0);
+    int one = 1, rc = -1;
+    if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+        bind(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+        rc = 0;
+    else
+        LOG_ERROR("cannot listen on %s:%d: %s", host, port, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(ai);
+    return rc;
+}
+
 sig_server_t *sig_server_create(const sfu_config_t *cfg, sfu_worker_pool_t *workers)
 {
+    if (probe_listen(cfg->listen_host, cfg->listen_port) != 0)
+        return NULL;
     sig_server_t *srv = calloc(1, sizeof *srv);
     if (!srv)
         return NULL;
