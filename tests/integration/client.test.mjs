@@ -72,12 +72,15 @@ describe('browser signaling client', () => {
   });
 
   test('requests made while disconnected are queued and sent after the resume', async () => {
-    const c = make();
+    const c = make({ backoffInitialMs: 300, backoffJitter: 0 });
     await c.connect();
     await c.join('queue-room', 'Q');
+    const reconnecting = new Promise((resolve) => c.on('state', (s) => s === 'reconnecting' && resolve()));
     c._ws._socket.resetAndDestroy();
-    await waitFor(() => c.state === 'reconnecting', { what: 'reconnecting state' });
-    const pong = await c.request('ping');
+    await reconnecting; // the next attempt is 300 ms away
+    const pending = c.request('ping');
+    assert.equal(c._queue.length, 1);
+    const pong = await pending;
     assert.ok(pong.serverTime > 0);
     assert.equal(c.state, 'open');
   });
