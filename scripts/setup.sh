@@ -3,8 +3,10 @@
 # Idempotent: it checks first and installs only what is missing, so running it
 # again on a ready machine changes nothing and takes about a second.
 #
-#   scripts/setup.sh            build + run + test dependencies
-#   scripts/setup.sh --runtime  only what the server needs to build and run
+#   scripts/setup.sh                 build + run + test dependencies
+#   scripts/setup.sh --runtime       only what the server needs to build and run
+#   scripts/setup.sh --runtime-libs  only the shared libraries the built binary links
+#                                    (the Docker runtime stage)
 #
 # Used by `make run`, `make test`, .ci/run and docker/Dockerfile.
 set -euo pipefail
@@ -20,8 +22,18 @@ test_pkgs=(
   clang libclang-rt-dev nodejs npm chromium iproute2 iptables curl procps
 )
 
-want=("${build_pkgs[@]}")
-[ "${1:-}" = "--runtime" ] || want+=("${test_pkgs[@]}")
+runtime_lib_pkgs=(
+  ca-certificates libnice10 libsrtp2-1 libssl3 libusrsctp2 libwebsockets17 libjansson4
+  libglib2.0-0
+)
+
+mode=${1:-}
+case "$mode" in
+  "") want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+  --runtime) want=("${build_pkgs[@]}") ;;
+  --runtime-libs) want=("${runtime_lib_pkgs[@]}") ;;
+  *) echo "usage: $0 [--runtime|--runtime-libs]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
@@ -40,7 +52,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-}" != "--runtime" ]; then
+if [ -z "$mode" ]; then
   # JavaScript test dependencies (ws client, playwright-core driving Debian's chromium).
   if [ ! -d "$here/tests/node_modules/ws" ] || [ ! -d "$here/tests/node_modules/playwright-core" ] \
      || [ "$here/tests/package-lock.json" -nt "$here/tests/node_modules/.package-lock.json" ]; then
