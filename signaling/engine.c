@@ -32,6 +32,9 @@ sig_engine_t *sig_engine_create(const sig_engine_config_t *cfg, const sig_engine
     e->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, room_free);
     e->sessions = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, session_free);
     e->clients = g_hash_table_new(g_direct_hash, g_direct_equal);
+    e->peers = g_hash_table_new(g_direct_hash, g_direct_equal);
+    e->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+    e->next_ref = 1;
     e->next_peer_id = 1;
     e->next_room_id = 1;
     return e;
@@ -49,6 +52,8 @@ void sig_engine_destroy(sig_engine_t *e)
     /* Hash tables only hold pointers the clients still own; carriers destroy
        their clients before the engine. */
     g_hash_table_destroy(e->clients);
+    g_hash_table_destroy(e->pending);
+    g_hash_table_destroy(e->peers);
     g_hash_table_destroy(e->sessions);
     g_hash_table_destroy(e->rooms);
     free(e);
@@ -83,6 +88,13 @@ void sig_client_destroy(sig_client_t *c, int64_t now_ms)
                  SIG_LOG_SESSION_ARGS(s), c->carrier, c->remote,
                  (long long)c->engine->cfg.grace_period_ms);
     }
+    /* Answers still on their way to this connection have nowhere to go. */
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, c->engine->pending);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        if (((pending_media_t *)value)->client == c)
+            g_hash_table_iter_remove(&it);
     g_hash_table_remove(c->engine->clients, c);
     free(c);
 }
@@ -283,10 +295,13 @@ sig_error_t sig_session_join(sig_client_t *c, const char *room_name, const char 
     snprintf(s->name, sizeof s->name, "%s", name);
     s->room = room;
     g_hash_table_insert(e->sessions, s->token, s);
+    g_hash_table_insert(e->peers, GUINT_TO_POINTER(s->peer_id), s);
     emit_to_room(room, NULL, "participant-joined", participant_json(s));
     g_ptr_array_add(room->members, s);
     sig_session_attach(s, c);
     e->joins++;
+    if (e->hooks.peer_joined)
+        e->hooks.peer_joined(e->hooks.ctx, room->id, s->peer_id);
     LOG_INFO(SIG_LOG_SESSION_FMT "\"%s\" joined room %s over %s from %s (%u in room)",
              SIG_LOG_SESSION_ARGS(s), s->name, room->name, c->carrier, c->remote,
              room->members->len);
@@ -316,6 +331,9 @@ void sig_session_end(sig_engine_t *e, sig_session_t *s, const char *reason)
     emit_to_room(room, NULL, "participant-left", ev);
     if (s->client)
         s->client->session = NULL;
+    if (e->hooks.peer_left)
+        e->hooks.peer_left(e->hooks.ctx, room->id, s->peer_id);
+    g_hash_table_remove(e->peers, GUINT_TO_POINTER(s->peer_id));
     g_hash_table_remove(e->sessions, s->token);
     room_release_if_empty(e, room);
 }
@@ -352,6 +370,45 @@ void sig_engine_shutdown(sig_engine_t *e)
     gpointer key;
     while (g_hash_table_iter_next(&it, &key, NULL))
         close_client(key, 1001, "server shutting down");
+}
+
+uint64_t sig_engine_track_media_request(sig_engine_t *e, sig_client_t *c, int64_t id)
+{
+    pending_media_t *p = g_new(pending_media_t, 1);
+    gint64 *key = g_new(gint64, 1);
+    *key = (gint64)e->next_ref++;
+    p->client = c;
+    p->id = id;
+    g_hash_table_insert(e->pending, key, p);
+    return (uint64_t)*key;
+}
+
+void sig_engine_media_reply(sig_engine_t *e, uint64_t ref, const char *error_code,
+                            const char *message, json_t *data)
+{
+    gint64 key = (gint64)ref;
+    pending_media_t *p = g_hash_table_lookup(e->pending, &key);
+    if (!p) {
+        json_decref(data);
+        return;
+    }
+    if (error_code)
+        sig_reply_error(p->client, p->id, sig_error_from_code(error_code), message ? message : "");
+    else
+        sig_reply_ok(p->client, p->id, data);
+    if (error_code)
+        json_decref(data);
+    g_hash_table_remove(e->pending, &key);
+}
+
+void sig_engine_media_event(sig_engine_t *e, uint32_t peer_id, const char *event, json_t *data)
+{
+    sig_session_t *s = g_hash_table_lookup(e->peers, GUINT_TO_POINTER(peer_id));
+    if (!s) {
+        json_decref(data);
+        return;
+    }
+    sig_emit(s, event, data);
 }
 
 json_t *sig_engine_stats(const sig_engine_t *e)

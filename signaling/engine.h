@@ -38,6 +38,14 @@ typedef struct {
     /* A room was created; returns the media worker it is pinned to. */
     int (*room_created)(void *ctx, uint32_t room_id);
     void (*room_destroyed)(void *ctx, uint32_t room_id, int worker);
+    /* A participant entered / left the room for good (not on reconnects). */
+    void (*peer_joined)(void *ctx, uint32_t room_id, uint32_t peer_id);
+    void (*peer_left)(void *ctx, uint32_t room_id, uint32_t peer_id);
+    /* Is `method` answered by the media side? Then media_request gets it
+       (data stolen) and the answer arrives later via sig_engine_media_reply. */
+    int (*is_media_method)(const char *method);
+    void (*media_request)(void *ctx, uint32_t room_id, uint32_t peer_id, uint64_t ref,
+                          const char *method, json_t *data);
 } sig_engine_hooks_t;
 
 /* How the engine reaches one connection. */
@@ -86,6 +94,19 @@ void sig_engine_tick(sig_engine_t *e, int64_t now_ms);
  * joins from now on.
  */
 void sig_engine_shutdown(sig_engine_t *e);
+
+/*
+ * The media side answered request `ref`: error_code NULL for success (data
+ * is the response data, stolen), else a wire error code and message. If the
+ * connection that asked is gone, the answer is dropped: the client saw its
+ * request fail with the connection.
+ */
+void sig_engine_media_reply(sig_engine_t *e, uint64_t ref, const char *error_code,
+                            const char *message, json_t *data);
+
+/* An event from the media side for one participant (data stolen). Sent, or
+   kept for replay while the participant is reconnecting. */
+void sig_engine_media_event(sig_engine_t *e, uint32_t peer_id, const char *event, json_t *data);
 
 /* Counts for /stats and tests: a new JSON object. */
 json_t *sig_engine_stats(const sig_engine_t *e);

@@ -50,6 +50,9 @@ struct sig_engine {
     GHashTable *rooms;        /* name -> sig_room_t* (owned) */
     GHashTable *sessions;     /* token -> sig_session_t* (owned) */
     GHashTable *clients;      /* sig_client_t* set */
+    GHashTable *peers;        /* peer id -> sig_session_t* (borrowed from sessions) */
+    GHashTable *pending;      /* media request ref -> pending_media_t* (owned) */
+    uint64_t next_ref;
     uint32_t next_peer_id;
     uint32_t next_room_id;
     int shutting_down;
@@ -68,6 +71,15 @@ sig_error_t sig_session_join(sig_client_t *c, const char *room, const char *name
 void sig_session_end(sig_engine_t *e, sig_session_t *s, const char *reason);
 void sig_session_attach(sig_session_t *s, sig_client_t *c);
 json_t *sig_room_participants(const sig_room_t *room, const sig_session_t *except);
+
+/* A media request waiting for its answer from a worker. */
+typedef struct {
+    sig_client_t *client;     /* NULL once the connection is gone */
+    int64_t id;
+} pending_media_t;
+
+/* Remembers who asked; returns the ref the media side answers with. */
+uint64_t sig_engine_track_media_request(sig_engine_t *e, sig_client_t *c, int64_t id);
 
 /* methods.c */
 void sig_dispatch(sig_client_t *c, sig_request_t *req, int64_t now_ms);

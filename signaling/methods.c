@@ -134,8 +134,27 @@ static const method_row_t methods[] = {
     {"leave-room", method_leave_room, 1},
 };
 
+/* Media methods go to the room's worker; the answer comes back later. */
+static int dispatch_media(sig_client_t *c, sig_request_t *req)
+{
+    sig_engine_t *e = c->engine;
+    if (!e->hooks.is_media_method || !e->hooks.is_media_method(req->method))
+        return 0;
+    if (!c->session) {
+        sig_reply_error(c, req->id, SIG_ERR_NOT_JOINED,
+                        "this method needs a session: call join-room or resume first");
+        return 1;
+    }
+    uint64_t ref = sig_engine_track_media_request(e, c, req->id);
+    e->hooks.media_request(e->hooks.ctx, c->session->room->id, c->session->peer_id, ref,
+                           req->method, json_incref(req->data));
+    return 1;
+}
+
 void sig_dispatch(sig_client_t *c, sig_request_t *req, int64_t now_ms)
 {
+    if (dispatch_media(c, req))
+        return;
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
         if (strcmp(methods[i].name, req->method) != 0)
             continue;

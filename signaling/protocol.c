@@ -18,12 +18,24 @@ static const char *const error_codes[SIG_ERR__COUNT] = {
     [SIG_ERR_INVALID_TOKEN] = "invalid_token",
     [SIG_ERR_REPLAY_GAP] = "replay_gap",
     [SIG_ERR_SHUTTING_DOWN] = "shutting_down",
+    [SIG_ERR_INVALID_SDP] = "invalid_sdp",
+    [SIG_ERR_UNKNOWN_PRODUCER] = "unknown_producer",
+    [SIG_ERR_UNKNOWN_CONSUMER] = "unknown_consumer",
+    [SIG_ERR_WRONG_STATE] = "wrong_state",
     [SIG_ERR_INTERNAL] = "internal_error",
 };
 
 const char *sig_error_code(sig_error_t e)
 {
     return (e >= 0 && e < SIG_ERR__COUNT) ? error_codes[e] : "internal_error";
+}
+
+sig_error_t sig_error_from_code(const char *code)
+{
+    for (int i = 1; i < SIG_ERR__COUNT; i++)
+        if (code && strcmp(code, error_codes[i]) == 0)
+            return (sig_error_t)i;
+    return SIG_ERR_INTERNAL;
 }
 
 int sig_json_depth(const char *text, size_t len, int limit)

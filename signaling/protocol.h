@@ -30,11 +30,18 @@ typedef enum {
     SIG_ERR_INVALID_TOKEN,     /* resume with an unknown or expired token */
     SIG_ERR_REPLAY_GAP,        /* resume asked for events the server no longer holds */
     SIG_ERR_SHUTTING_DOWN,
+    SIG_ERR_INVALID_SDP,       /* SDP that does not parse, or that we cannot answer */
+    SIG_ERR_UNKNOWN_PRODUCER,
+    SIG_ERR_UNKNOWN_CONSUMER,
+    SIG_ERR_WRONG_STATE,       /* e.g. subscribe-answer without a pending offer */
     SIG_ERR_INTERNAL,
     SIG_ERR__COUNT
 } sig_error_t;
 
 const char *sig_error_code(sig_error_t e);
+
+/* The enum for a wire name; SIG_ERR_INTERNAL for names it does not know. */
+sig_error_t sig_error_from_code(const char *code);
 
 #define SIG_METHOD_MAX 32
 
