@@ -12,7 +12,7 @@
  *
  * Methods (signaling/PROTOCOL.md, "Media"):
  *   publish            {sdp: offer}              -> {sdp: answer, producers: [...]}
- *   subscribe          {}                        -> {sdp: offer, version}
+ *   subscribe          {}                        -> {sdp: offer, version, consumers: [...]}
  *   subscribe-answer   {sdp: answer, version}    -> {}
  *   ice-candidate      {transport, candidate}    -> {}
  *   producer-pause / producer-resume   {producerId} -> {}
@@ -20,8 +20,14 @@
  * Events (to one peer or to a room):
  *   producer-added {producerId, peerId, kind}, producer-removed {producerId, peerId},
  *   producer-paused / producer-resumed {producerId, peerId},
- *   recv-offer {sdp, version}  (renegotiation of the receive transport),
+ *   recv-offer {sdp, version, consumers: [...]}  (renegotiation of the receive transport),
  *   transport-state {transport: "send"|"recv", state}
+ *
+ * How the page maps received tracks to people: every offer for the receive
+ * transport comes with `consumers`, one entry per live m-section:
+ *   {consumerId, producerId, peerId, kind, mid, paused}
+ * and each m-section carries a=msid:<peerId> <producerId>, so both
+ * transceiver.mid and event.streams[0].id identify the participant.
  */
 #ifndef SFU_MEDIA_H
 #define SFU_MEDIA_H

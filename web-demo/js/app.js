@@ -1,11 +1,14 @@
 // The demo page: lobby, join by deep link (/?room=R&name=N), participant list,
 // connection status. Media, chat and files arrive in later modules.
+import { Call } from './call.js';
 import { SignalingClient } from './signaling-client.js';
 
 const $ = (id) => document.getElementById(id);
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 const client = new SignalingClient(wsUrl);
 const participants = new Map(); // peerId -> name
+const tiles = new Map();        // peerId -> { figure, video, stream }
+let call = null;
 
 function showError(text) {
   const el = $('lobby-error');
@@ -41,6 +44,74 @@ function showLobby() {
   $('call').hidden = true;
   $('lobby').hidden = false;
   participants.clear();
+  for (const peerId of [...tiles.keys()]) removeTile(peerId);
+  if (call) call.close();
+  call = null;
+}
+
+function tileFor(peerId) {
+  let tile = tiles.get(peerId);
+  if (tile) return tile;
+  const figure = document.createElement('figure');
+  figure.className = 'tile';
+  const video = document.createElement('video');
+  video.autoplay = true;
+  video.playsInline = true;
+  video.dataset.testid = 'remote-video';
+  video.dataset.peerId = peerId;
+  video.dataset.peerName = participants.get(peerId) || peerId;
+  const caption = document.createElement('figcaption');
+  caption.textContent = participants.get(peerId) || peerId;
+  figure.append(video, caption);
+  $('grid').append(figure);
+  tile = { figure, video, stream: new MediaStream() };
+  video.srcObject = tile.stream;
+  tiles.set(peerId, tile);
+  return tile;
+}
+
+function removeTile(peerId) {
+  const tile = tiles.get(peerId);
+  if (!tile) return;
+  tile.figure.remove();
+  tiles.delete(peerId);
+}
+
+function notice(text) {
+  $('call-notice').textContent = text;
+  $('call-notice').hidden = !text;
+}
+
+async function startMedia(session) {
+  const params = new URLSearchParams(location.search);
+  const want = { audio: params.get('audio') !== '0', video: params.get('video') !== '0' };
+  call = new Call(client);
+  call.addEventListener('media-error', () => notice('Camera or microphone not available: you joined without them.'));
+  call.addEventListener('remote-track', ({ detail }) => {
+    const tile = tileFor(detail.peerId);
+    tile.stream.addTrack(detail.track);
+    detail.track.addEventListener('ended', () => tile.stream.removeTrack(detail.track));
+  });
+  call.addEventListener('remote-track-ended', ({ detail }) => {
+    const tile = tiles.get(detail.peerId);
+    if (!tile) return;
+    for (const t of tile.stream.getTracks()) if (t.kind === detail.kind) tile.stream.removeTrack(t);
+  });
+  call.addEventListener('error', ({ detail }) => console.warn('media:', detail));
+  try {
+    if (want.audio || want.video) {
+      try {
+        $('local-video').srcObject = await call.getMedia(want);
+      } catch {
+        notice('Camera or microphone not available: you joined without them.');
+      }
+    }
+    $('mic-button').disabled = !call.localStream?.getAudioTracks().length;
+    $('cam-button').disabled = !call.localStream?.getVideoTracks().length;
+    await call.start({ stream: call.localStream });
+  } catch (err) {
+    notice(`Media could not start: ${err.message}`);
+  }
 }
 
 const stateText = { connecting: 'connecting…', open: 'connected', reconnecting: 'reconnecting…', closed: 'offline' };
@@ -51,7 +122,9 @@ client.on('state', (state) => {
 });
 client.on('rtt', ({ rttMs }) => { $('rtt').textContent = `${rttMs} ms`; });
 client.on('participant-joined', (p) => { participants.set(p.peerId, p.name); renderParticipants(); });
-client.on('participant-left', (p) => { participants.delete(p.peerId); renderParticipants(); });
+client.on('participant-left', (p) => { participants.delete(p.peerId); removeTile(p.peerId); renderParticipants(); });
+client.on('producer-paused', (p) => tiles.get(p.peerId)?.figure.classList.add('muted'));
+client.on('producer-resumed', (p) => tiles.get(p.peerId)?.figure.classList.remove('muted'));
 client.on('session-lost', () => {
   showLobby();
   showError('Your connection was gone too long and the session ended. Join again.');
@@ -62,7 +135,9 @@ async function join(room, name) {
   showError('');
   try {
     await client.connect({ timeoutMs: 8000 });
-    showCall(await client.join(room, name));
+    const session = await client.join(room, name);
+    showCall(session);
+    startMedia(session);
     const url = new URL(location.href);
     url.searchParams.set('room', room);
     url.searchParams.set('name', name);
@@ -82,6 +157,18 @@ $('join-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
   join($('room-input').value.trim(), $('name-input').value.trim());
 });
+
+function toggle(button, kind) {
+  button.addEventListener('click', async () => {
+    const on = button.getAttribute('aria-pressed') !== 'true';
+    button.setAttribute('aria-pressed', String(on));
+    const labels = { audio: ['Unmute microphone', 'Mute microphone'], video: ['Start camera', 'Stop camera'] };
+    button.textContent = labels[kind][on ? 1 : 0];
+    try { await call?.setTrackEnabled(kind, on); } catch (err) { console.warn(err); }
+  });
+}
+toggle($('mic-button'), 'audio');
+toggle($('cam-button'), 'video');
 
 $('leave-button').addEventListener('click', async () => {
   try { await client.leave(); } catch { /* the session ends on the server anyway */ }
