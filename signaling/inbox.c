@@ -51,16 +51,20 @@ void sig_inbox_destroy(sig_inbox_t *in)
 
 void sig_inbox_set_wakeup(sig_inbox_t *in, struct lws_context *ctx)
 {
+    g_mutex_lock(&in->lock);
     in->wake = ctx;
+    g_mutex_unlock(&in->lock);
 }
 
 static void push(sig_inbox_t *in, inbox_msg_t *m)
 {
     g_mutex_lock(&in->lock);
     g_queue_push_tail(&in->queue, m);
-    g_mutex_unlock(&in->lock);
+    /* Under the lock, so clearing the wakeup before the context is destroyed
+       guarantees no worker wakes a freed context. */
     if (in->wake)
         lws_cancel_service(in->wake);
+    g_mutex_unlock(&in->lock);
 }
 
 void sig_inbox_push_reply(sig_inbox_t *in, uint64_t ref, const char *error_code,

@@ -16,7 +16,7 @@ typedef struct sig_inbox sig_inbox_t;
 sig_inbox_t *sig_inbox_create(void);
 void sig_inbox_destroy(sig_inbox_t *in);  /* frees undelivered messages; NULL: no-op */
 
-/* Wake this context on every push (set once, before workers push). */
+/* Wake this context on every push; NULL stops waking (before the context is destroyed). */
 void sig_inbox_set_wakeup(sig_inbox_t *in, struct lws_context *ctx);
 
 /* Any thread. data is stolen. */

@@ -13,12 +13,16 @@
 #include <time.h>
 
 #include "sfu/log.h"
+#include "sfu/media.h"
 #include "signaling/engine.h"
+#include "signaling/inbox.h"
 #include "signaling/ws_carrier.h"
 
 struct sig_server {
     sfu_config_t cfg;
     sfu_worker_pool_t *workers;
+    sfu_media_t *media;
+    sig_inbox_t *inbox;       /* worker -> signaling: media replies and events */
     sig_engine_t *engine;
     struct lws_context *lws;
     lws_retry_bo_t retry;
@@ -39,30 +43,74 @@ int64_t sig_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- worker hooks: rooms are pinned to media workers ---- */
-
-static void room_added_job(sfu_worker_t *w, void *arg)
-{
-    sfu_worker_room_added(w);
-}
-
-static void room_removed_job(sfu_worker_t *w, void *arg)
-{
-    sfu_worker_room_removed(w);
-}
+/* ---- media hooks: the engine's calls into the media workers ---- */
 
 static int hook_room_created(void *ctx, uint32_t room_id)
 {
     sig_server_t *srv = ctx;
-    int idx = sfu_worker_pool_pick(srv->workers);
-    sfu_worker_post(srv->workers, idx, room_added_job, NULL);
-    return idx;
+    return sfu_media_room_open(srv->media, room_id);
 }
 
 static void hook_room_destroyed(void *ctx, uint32_t room_id, int worker)
 {
     sig_server_t *srv = ctx;
-    sfu_worker_post(srv->workers, worker, room_removed_job, NULL);
+    sfu_media_room_close(srv->media, room_id);
+}
+
+static void hook_peer_joined(void *ctx, uint32_t room_id, uint32_t peer_id)
+{
+    sig_server_t *srv = ctx;
+    sfu_media_peer_join(srv->media, room_id, peer_id);
+}
+
+static void hook_peer_left(void *ctx, uint32_t room_id, uint32_t peer_id)
+{
+    sig_server_t *srv = ctx;
+    sfu_media_peer_leave(srv->media, room_id, peer_id);
+}
+
+static void hook_media_request(void *ctx, uint32_t room_id, uint32_t peer_id, uint64_t ref,
+                               const char *method, json_t *data)
+{
+    sig_server_t *srv = ctx;
+    sfu_media_request(srv->media, room_id, peer_id, ref, method, data);
+}
+
+/* ---- the media sink: runs on worker threads, only queues ---- */
+
+static void sink_reply(void *ctx, uint64_t ref, const char *error_code, const char *message,
+                       json_t *data)
+{
+    sig_server_t *srv = ctx;
+    sig_inbox_push_reply(srv->inbox, ref, error_code, message, data);
+}
+
+static void sink_event(void *ctx, uint32_t room_id, uint32_t peer_id, const char *event,
+                       json_t *data)
+{
+    sig_server_t *srv = ctx;
+    sig_inbox_push_event(srv->inbox, peer_id, event, data);
+}
+
+/* ---- inbox handlers: on the signaling thread ---- */
+
+static void deliver_reply(void *ctx, uint64_t ref, const char *error_code, const char *message,
+                          json_t *data)
+{
+    sig_server_t *srv = ctx;
+    sig_engine_media_reply(srv->engine, ref, error_code, message, data);
+}
+
+static void deliver_event(void *ctx, uint32_t peer_id, const char *event, json_t *data)
+{
+    sig_server_t *srv = ctx;
+    sig_engine_media_event(srv->engine, peer_id, event, data);
+}
+
+static void drain_inbox(sig_server_t *srv)
+{
+    sig_inbox_handlers_t h = {.ctx = srv, .reply = deliver_reply, .event = deliver_event};
+    sig_inbox_drain(srv->inbox, &h);
 }
 
 /* ---- HTTP endpoints: /healthz and /stats ---- */
@@ -88,6 +136,7 @@ static char *stats_body(sig_server_t *srv)
         json_array_append_new(workers, json_pack("{sisi}", "index", i, "rooms",
                                                  sfu_worker_room_count(srv->workers, i)));
     json_object_set_new(root, "workers", workers);
+    json_object_set_new(root, "media", sfu_media_stats(srv->media));
     json_object_set_new(root, "process", json_pack("{sI}", "residentKiB", (json_int_t)resident_kib()));
     char *s = json_dumps(root, JSON_COMPACT);
     json_decref(root);
@@ -152,6 +201,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP:
         return handle_http(srv, wsi);
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        if (srv && srv->engine)
+            drain_inbox(srv);
         if (srv && atomic_load(&srv->stop_requested))
             begin_stop(srv);
         return 0;
@@ -249,8 +300,19 @@ sig_server_t *sig_server_create(const sfu_config_t *cfg, sfu_worker_pool_t *work
         .max_json_depth = cfg->max_json_depth, .rate_limit = cfg->rate_limit,
         .rate_burst = cfg->rate_burst};
     sig_engine_hooks_t hooks = {.ctx = srv, .room_created = hook_room_created,
-                                .room_destroyed = hook_room_destroyed};
+                                .room_destroyed = hook_room_destroyed,
+                                .peer_joined = hook_peer_joined, .peer_left = hook_peer_left,
+                                .is_media_method = sfu_media_handles,
+                                .media_request = hook_media_request};
+    sfu_media_sink_t sink = {.ctx = srv, .reply = sink_reply, .event = sink_event};
+    srv->inbox = sig_inbox_create();
+    srv->media = sfu_media_create(cfg, workers, &sink);
     srv->engine = sig_engine_create(&ecfg, &hooks);
+    if (!srv->inbox || !srv->media || !srv->engine) {
+        LOG_ERROR("cannot start the media side (certificate, ICE settings?)");
+        sig_server_destroy(srv);
+        return NULL;
+    }
 
     lws_set_log_level(sfu_log_threshold >= SFU_LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE | LLL_INFO
                                                          : LLL_ERR | LLL_WARN,
@@ -277,6 +339,8 @@ sig_server_t *sig_server_create(const sfu_config_t *cfg, sfu_worker_pool_t *work
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.vhost_name = "switchboard";
     srv->lws = lws_create_context(&info);
+    if (srv->lws)
+        sig_inbox_set_wakeup(srv->inbox, srv->lws);
     if (!srv->lws) {
         LOG_ERROR("cannot listen on %s:%d (is the port in use, or the address not local?)",
                   cfg->listen_host, cfg->listen_port);
@@ -330,9 +394,14 @@ void sig_server_destroy(sig_server_t *srv)
         pthread_join(srv->thread, NULL);
     if (srv->lws) {
         lws_sul_cancel(&srv->tick_sul);
+        sig_inbox_set_wakeup(srv->inbox, NULL);
         /* Closes what is left; each close reaches sig_client_destroy. */
         lws_context_destroy(srv->lws);
     }
     sig_engine_destroy(srv->engine);
+    /* Media tears down on its workers; replies it still sends land in the
+       inbox, which is freed after it. */
+    sfu_media_destroy(srv->media);
+    sig_inbox_destroy(srv->inbox);
     free(srv);
 }

@@ -180,3 +180,33 @@ if (params.get('room')) $('room-input').value = params.get('room');
 if (params.get('name')) $('name-input').value = params.get('name');
 if (params.get('room') && params.get('name')) join(params.get('room'), params.get('name'));
 else client.connect().catch(() => {});
+
+// Hooks for automation and for poking at a call from the devtools console:
+// window.switchboard.remoteMedia() -> per remote participant, what arrives.
+window.switchboard = {
+  client,
+  get call() { return call; },
+  async remoteMedia() {
+    if (!call) return [];
+    const byPeer = await call.remoteStats();
+    return [...byPeer].map(([peerId, s]) => ({
+      peerId,
+      name: participants.get(peerId) || null,
+      video: s.video ? { framesDecoded: s.video.framesDecoded || 0, width: s.video.frameWidth || 0,
+        height: s.video.frameHeight || 0, packetsLost: s.video.packetsLost || 0,
+        bytesReceived: s.video.bytesReceived || 0, framesPerSecond: s.video.framesPerSecond || 0 } : null,
+      audio: s.audio ? { packetsReceived: s.audio.packetsReceived || 0,
+        totalSamplesReceived: s.audio.totalSamplesReceived || 0, audioLevel: s.audio.audioLevel || 0 } : null,
+    }));
+  },
+  // The publisher's bandwidth estimate (bits/s) from its send transport.
+  async availableOutgoingBitrate() {
+    if (!call?.sendPc) return 0;
+    const report = await call.sendPc.getStats();
+    let best = 0;
+    report.forEach((s) => {
+      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) best = Math.max(best, s.availableOutgoingBitrate);
+    });
+    return best;
+  },
+};
