@@ -12,7 +12,7 @@ FUZZ      ?= build-fuzz
 RUN_ARGS  ?=
 CTEST      = ctest --output-on-failure --no-tests=error
 
-.PHONY: all setup setup-runtime build run test test-unit test-asan test-fuzz clean
+.PHONY: all setup setup-runtime build run test test-unit test-asan test-fuzz bench clean
 
 all: build
 
@@ -50,6 +50,10 @@ test-fuzz:
 	CC=clang cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DSB_FUZZ=ON
 	cmake --build $(FUZZ) -j $(JOBS)
 	cd $(FUZZ) && $(CTEST) -j $(JOBS) -L fuzz
+
+# Benchmarks print figures (no pass/fail): see tests/bench/README.md.
+bench: build
+	$(BUILD)/tests/bench_forward 200000 1 10 50
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ)
