@@ -26,6 +26,7 @@ struct rtp_twcc {
     uint8_t *symbols;          /* scratch for one feedback, window entries */
     int16_t *deltas;           /* scratch, in ticks */
     int started;
+    int reported;              /* a feedback went out */
     int64_t base, highest;     /* extended seqs */
     uint8_t fb_count;
 };
@@ -63,6 +64,12 @@ void rtp_twcc_destroy(rtp_twcc_t *t)
     free(t);
 }
 
+void rtp_twcc_set_media_ssrc(rtp_twcc_t *t, uint32_t media_ssrc)
+{
+    if (t)
+        t->media_ssrc = media_ssrc;
+}
+
 static int64_t *slot(rtp_twcc_t *t, int64_t ext)
 {
     return &t->arrival[(uint64_t)ext & (t->window - 1)];
@@ -93,6 +100,11 @@ int rtp_twcc_on_packet(rtp_twcc_t *t, uint16_t seq, int64_t arrival_us)
         return 0;
     }
     int64_t ext = t->highest + rtp_seq_diff(seq, (uint16_t)t->highest);
+    /* Until the first feedback goes out nothing is reported yet, so a packet
+     * overtaken by the first one to arrive (a probe burst reordered) still
+     * gets in: the base moves back. Its slots are untouched (NONE). */
+    if (ext < t->base && !t->reported && t->highest - ext < (int64_t)t->window)
+        t->base = ext;
     if (ext < t->base)
         return RTP_ESTALE;
     if (ext > t->highest)
@@ -292,6 +304,7 @@ int rtp_twcc_build_feedback(rtp_twcc_t *t, int64_t now_us, uint8_t *buf, size_t 
     rtp_wr16(buf + 14, (uint16_t)n);
     rtp_wr24(buf + 16, (uint32_t)ref & 0xffffff);
     buf[19] = t->fb_count++;
+    t->reported = 1;
     t->base += (int64_t)n;
     return (int)pos;
 }

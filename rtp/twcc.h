@@ -31,13 +31,20 @@
 typedef struct rtp_twcc rtp_twcc_t;
 
 /* window: unreported packets kept, power of two in 16..32768 (e.g. 4096).
- * media_ssrc goes in the feedback header (browsers ignore it). */
+ * media_ssrc goes in the feedback header. It must name one of the sending
+ * browser's own SSRCs: libwebrtc (RTCPReceiver::HandleTransportFeedback)
+ * drops feedback whose media SSRC none of its RTP modules owns, and then
+ * never learns that anything arrived. */
 rtp_twcc_t *rtp_twcc_create(uint32_t sender_ssrc, uint32_t media_ssrc, size_t window);
 void rtp_twcc_destroy(rtp_twcc_t *t);
 
+/* Changes the media SSRC written into later feedback (see create). */
+void rtp_twcc_set_media_ssrc(rtp_twcc_t *t, uint32_t media_ssrc);
+
 /*
  * Records one arrival. Returns 0, or RTP_ESTALE for a seq already covered by
- * a sent feedback (it was reported lost). Duplicates keep the first arrival.
+ * a sent feedback (it was reported lost), or older than the first one seen
+ * once a feedback has gone out. Duplicates keep the first arrival.
  * If more than `window` packets go unreported the oldest are dropped.
  */
 int rtp_twcc_on_packet(rtp_twcc_t *t, uint16_t seq, int64_t arrival_us);

@@ -54,10 +54,24 @@ static const opt_row_t rows[] = {
      "signaling messages allowed in a burst before the rate limit applies")},
     {"heartbeat", "SWITCHBOARD_HEARTBEAT", INT(heartbeat_s, "5", "SECONDS",
      "WebSocket ping after this much silence; no answer within as long again drops the socket")},
+    {"cors-origins", "SWITCHBOARD_CORS_ORIGINS", STR(cors_origins, "", "LIST",
+     "origins allowed to use /sse, /rpc and /poll from another site (comma-separated, or *); empty: same origin only")},
+    {"sse-heartbeat", "SWITCHBOARD_SSE_HEARTBEAT", INT(sse_heartbeat_s, "15", "SECONDS",
+     "comment line sent on an idle SSE stream this often, so proxies keep it open")},
+    {"long-poll-timeout", "SWITCHBOARD_LONG_POLL_TIMEOUT", INT(long_poll_timeout_s, "25", "SECONDS",
+     "how long POST /poll waits for a message before answering with none")},
+    {"http-idle-timeout", "SWITCHBOARD_HTTP_IDLE_TIMEOUT", INT(http_idle_timeout_s, "35", "SECONDS",
+     "an SSE or long-poll connection with no open stream and no poll for this long is dropped; its session keeps its grace period")},
+    {"max-http-connections", "SWITCHBOARD_MAX_HTTP_CONNECTIONS", INT(max_http_connections, "10000", "N",
+     "SSE and long-poll connections allowed at once; more get 503")},
     {"rtc-ports", "SWITCHBOARD_RTC_PORTS", STR(rtc_ports, "40000-49999", "MIN-MAX",
      "UDP port range for media (ICE); read, not yet used: media transports are not wired in")},
     {"announce-ip", "SWITCHBOARD_ANNOUNCE_IP", STR(announce_ip, "", "IP",
      "address announced in ICE candidates instead of local ones (NAT, Docker); not yet used")},
+    {"chat-history", "SWITCHBOARD_CHAT_HISTORY", INT(chat_history, "200", "N",
+     "chat messages kept per room for participants who join later; 0 keeps none")},
+    {"max-file-size", "SWITCHBOARD_MAX_FILE_SIZE", INT(max_file_size, "104857600", "BYTES",
+     "largest file a participant may offer over DataChannels")},
 };
 
 #define N_ROWS (sizeof rows / sizeof rows[0])
@@ -191,6 +205,18 @@ int sfu_config_validate(const sfu_config_t *cfg)
         bad = "--rate-limit and --rate-burst must be at least 1";
     else if (cfg->heartbeat_s < 1 || cfg->heartbeat_s > 3600)
         bad = "--heartbeat must be between 1 and 3600 seconds";
+    else if (cfg->sse_heartbeat_s < 1 || cfg->sse_heartbeat_s > 3600)
+        bad = "--sse-heartbeat must be between 1 and 3600 seconds";
+    else if (cfg->long_poll_timeout_s < 1 || cfg->long_poll_timeout_s > 300)
+        bad = "--long-poll-timeout must be between 1 and 300 seconds";
+    else if (cfg->http_idle_timeout_s < 1 || cfg->http_idle_timeout_s > 3600)
+        bad = "--http-idle-timeout must be between 1 and 3600 seconds";
+    else if (cfg->max_http_connections < 1)
+        bad = "--max-http-connections must be at least 1";
+    else if (cfg->chat_history > 100000)
+        bad = "--chat-history must be at most 100000";
+    else if (cfg->max_file_size < 1)
+        bad = "--max-file-size must be at least 1";
     else if (cfg->workers > 256)
         bad = "--workers must be at most 256";
     else if (parse_port_range(cfg->rtc_ports, &lo, &hi) != 0)

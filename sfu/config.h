@@ -30,9 +30,20 @@ typedef struct sfu_config {
     int rate_burst;         /* messages allowed in a burst */
     int heartbeat_s;        /* WebSocket ping after this much silence */
 
+    /* HTTP fallback carriers: SSE (/sse + /rpc) and long-poll (/poll + /rpc) */
+    char cors_origins[1024]; /* comma-separated allowlist, "*" = any; empty = same origin */
+    int sse_heartbeat_s;    /* comment line on an idle SSE stream */
+    int long_poll_timeout_s; /* a poll with nothing to return waits this long */
+    int http_idle_timeout_s; /* no stream and no poll this long: the connection is gone */
+    int max_http_connections;
+
     /* media (used from the media issue on) */
     char rtc_ports[32];     /* "MIN-MAX" UDP range */
     char announce_ip[SFU_HOST_MAX];
+
+    /* DataChannels (sfu/DATACHANNELS.md) */
+    int chat_history;       /* chat messages kept per room for late joiners */
+    int max_file_size;      /* bytes; largest file offer accepted */
 } sfu_config_t;
 
 /* Fills *cfg with the defaults. */

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include <linux/sockios.h>
 
 #include <nice/agent.h>
 #include <nice/interfaces.h>
@@ -25,6 +29,8 @@ struct sfu_ice_agent {
     char pwd[SFU_ICE_PWD_MAX];
     char candidates[SFU_ICE_MAX_CANDIDATES][SFU_ICE_CANDIDATE_MAX];
     size_t n_candidates;
+    int rx_fd;                 /* the selected pair's socket; -1: look it up */
+    struct timespec last_stamp;
 };
 
 /* ---- configuration ------------------------------------------------------- */
@@ -194,11 +200,49 @@ int sfu_ice_parse_candidate(const char *line, sfu_ice_candidate_t *out)
 static void handle_nice_state(sfu_ice_agent_t *a, guint nice_state);
 static void handle_local_candidate(sfu_ice_agent_t *a, NiceCandidate *c);
 
+/*
+ * When the datagram libnice just read reached the socket, on the monotonic
+ * clock. Congestion control (transport-wide-cc feedback) needs the arrival
+ * time, not the time this thread got round to it: on a loaded host a worker
+ * descheduled for 50 ms would otherwise report a burst of packets arriving
+ * at once, which the sender reads as a queue building up. libnice reads one
+ * datagram and calls us before reading the next, so SIOCGSTAMPNS (the
+ * kernel's receive time of the last datagram read from the socket) is this
+ * one's; the first call turns stamping on. Media flows on the selected
+ * pair's socket; a stamp that is missing, repeated (the datagram came on
+ * another socket), in the future or over a second old falls back to now.
+ */
+static int64_t arrival_time(sfu_ice_agent_t *a)
+{
+    int64_t now = g_get_monotonic_time();
+    struct timespec ts, real;
+    if (a->rx_fd < 0) {
+        GSocket *s = nice_agent_get_selected_socket(a->agent, a->stream_id, COMPONENT);
+        if (s == NULL)
+            return now;
+        a->rx_fd = g_socket_get_fd(s);
+        g_object_unref(s);
+    }
+    if (ioctl(a->rx_fd, SIOCGSTAMPNS, &ts) != 0 ||
+        (ts.tv_sec == a->last_stamp.tv_sec && ts.tv_nsec == a->last_stamp.tv_nsec) ||
+        clock_gettime(CLOCK_REALTIME, &real) != 0)
+        return now;
+    a->last_stamp = ts;
+    int64_t age = (int64_t)(real.tv_sec - ts.tv_sec) * 1000000 + (real.tv_nsec - ts.tv_nsec) / 1000;
+    return age >= 0 && age < 1000000 ? now - age : now;
+}
+
 static void nice_recv_cb(NiceAgent *agent, guint stream_id, guint component_id, guint len,
                          gchar *buf, gpointer data)
 {
     sfu_ice_agent_t *a = data;
-    a->cb.on_datagram(a->cb.user, (const uint8_t *)buf, len, g_get_monotonic_time());
+    a->cb.on_datagram(a->cb.user, (const uint8_t *)buf, len, arrival_time(a));
+}
+
+static void nice_selected_pair_cb(NiceAgent *agent, guint stream_id, guint component_id,
+                                  NiceCandidate *local, NiceCandidate *remote, gpointer data)
+{
+    ((sfu_ice_agent_t *)data)->rx_fd = -1; /* maybe another local socket now */
 }
 
 static void nice_state_cb(NiceAgent *agent, guint stream_id, guint component_id,
@@ -355,6 +399,7 @@ static void connect_signals(sfu_ice_agent_t *a)
     g_signal_connect(a->agent, "component-state-changed", G_CALLBACK(nice_state_cb), a);
     g_signal_connect(a->agent, "new-candidate-full", G_CALLBACK(nice_candidate_cb), a);
     g_signal_connect(a->agent, "candidate-gathering-done", G_CALLBACK(nice_gathering_done_cb), a);
+    g_signal_connect(a->agent, "new-selected-pair-full", G_CALLBACK(nice_selected_pair_cb), a);
 }
 
 static int start_stream(sfu_ice_agent_t *a)
@@ -384,6 +429,7 @@ sfu_ice_agent_t *sfu_ice_agent_create(GMainContext *ctx, const sfu_ice_config_t 
         return NULL;
     a->cfg = *cfg;
     a->cb = *cb;
+    a->rx_fd = -1;
     a->ctx = g_main_context_ref(ctx);
     a->agent = make_nice_agent(ctx, cfg);
     if (a->agent == NULL)

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sfu/dc_hub.h"
 #include "sfu/log.h"
+#include "sfu/media_dc.h"
 #include "sfu/media_room.h"
 
 typedef struct worker_state {
@@ -29,6 +31,7 @@ struct sfu_media {
     worker_state_t *workers;
     GMutex lock;                    /* guards room_worker */
     GHashTable *room_worker;        /* room id -> worker index + 1 */
+    sfu_dc_hub_t *dc_hub;           /* DataChannels: its own thread (dc_hub.h) */
 };
 
 typedef enum { JOB_ROOM_OPEN, JOB_ROOM_CLOSE, JOB_PEER_JOIN, JOB_PEER_LEAVE, JOB_REQUEST,
@@ -46,6 +49,9 @@ typedef struct media_job {
     GCond *done_cond;
     int *done;
 } media_job_t;
+
+static int worker_of(sfu_media_t *m, uint32_t room_id);
+static void start_datachannels(sfu_media_t *m, const sfu_config_t *cfg);
 
 static const char *const methods[] = {
     "publish", "subscribe", "subscribe-answer", "ice-candidate", "producer-pause",
@@ -102,13 +108,59 @@ sfu_media_t *sfu_media_create(const sfu_config_t *cfg, sfu_worker_pool_t *pool,
     for (int i = 0; i < m->n_workers; i++) {
         worker_state_t *ws = &m->workers[i];
         ws->rooms = g_hash_table_new(g_direct_hash, g_direct_equal);
-        ws->env = (sfu_media_env_t){NULL, m->cert, tcfg, &m->sink, &ws->counters, &m->next_id};
+        ws->env = (sfu_media_env_t){NULL, m->cert, tcfg, &m->sink, &ws->counters, &m->next_id, NULL};
     }
     g_mutex_init(&m->lock);
     m->room_worker = g_hash_table_new(g_direct_hash, g_direct_equal);
+    start_datachannels(m, cfg);
     LOG_INFO("media: %d workers, rtc ports %s, certificate %s", m->n_workers,
              cfg->rtc_ports[0] ? cfg->rtc_ports : "any", sfu_certificate_fingerprint(m->cert));
     return m;
+}
+
+/* ---- DataChannels: the hub thread's packets back to the room's worker ---- */
+
+typedef struct dc_out_job {
+    sfu_media_t *m;
+    uint32_t room_id, peer_id;
+    size_t len;
+    uint8_t pkt[];
+} dc_out_job_t;
+
+static void run_dc_out(sfu_worker_t *w, void *arg)
+{
+    dc_out_job_t *job = arg;
+    worker_state_t *ws = &job->m->workers[sfu_worker_index(w)];
+    sfu_media_room_t *r = g_hash_table_lookup(ws->rooms, GUINT_TO_POINTER(job->room_id));
+    if (r)
+        sfu_media_room_dc_send(r, job->peer_id, job->pkt, job->len);
+    free(job);
+}
+
+/* Hub thread, inside usrsctp (dc_hub.h): copy and post, nothing else. */
+static void dc_output(void *ctx, uint32_t room_id, uint32_t peer_id, const uint8_t *pkt,
+                      size_t len)
+{
+    sfu_media_t *m = ctx;
+    int idx = worker_of(m, room_id);
+    dc_out_job_t *job = idx >= 0 ? malloc(sizeof *job + len) : NULL;
+    if (!job)
+        return;
+    *job = (dc_out_job_t){m, room_id, peer_id, len};
+    memcpy(job->pkt, pkt, len);
+    if (sfu_worker_post(m->pool, idx, run_dc_out, job) != 0)
+        free(job);
+}
+
+static void start_datachannels(sfu_media_t *m, const sfu_config_t *cfg)
+{
+    sfu_dc_relay_config_t dcfg = {.chat_history = cfg->chat_history ? cfg->chat_history : -1,
+                                  .max_file_size = (uint64_t)cfg->max_file_size};
+    m->dc_hub = sfu_dc_hub_create(&dcfg, dc_output, m);
+    if (!m->dc_hub)
+        LOG_WARN("media: cannot start the DataChannel thread; chat and files are off");
+    for (int i = 0; i < m->n_workers; i++)
+        m->workers[i].env.dc_hub = m->dc_hub;
 }
 
 /* ---- jobs (worker thread) ----------------------------------------------------------- */
@@ -237,16 +289,28 @@ void sfu_media_room_close(sfu_media_t *m, uint32_t room_id)
     g_hash_table_remove(m->room_worker, GUINT_TO_POINTER(room_id));
     g_mutex_unlock(&m->lock);
     post(m, idx, JOB_ROOM_CLOSE, room_id, 0, 0, NULL, NULL);
+    if (m->dc_hub)
+        sfu_dc_hub_room_close(m->dc_hub, room_id);
 }
 
 void sfu_media_peer_join(sfu_media_t *m, uint32_t room_id, uint32_t peer_id)
 {
     post(m, worker_of(m, room_id), JOB_PEER_JOIN, room_id, peer_id, 0, NULL, NULL);
+    if (m->dc_hub)
+        sfu_dc_hub_peer_join(m->dc_hub, room_id, peer_id, NULL);
+}
+
+void sfu_media_peer_set_name(sfu_media_t *m, uint32_t room_id, uint32_t peer_id, const char *name)
+{
+    if (m->dc_hub)
+        sfu_dc_hub_peer_join(m->dc_hub, room_id, peer_id, name ? name : "");
 }
 
 void sfu_media_peer_leave(sfu_media_t *m, uint32_t room_id, uint32_t peer_id)
 {
     post(m, worker_of(m, room_id), JOB_PEER_LEAVE, room_id, peer_id, 0, NULL, NULL);
+    if (m->dc_hub)
+        sfu_dc_hub_peer_leave(m->dc_hub, peer_id);
 }
 
 void sfu_media_request(sfu_media_t *m, uint32_t room_id, uint32_t peer_id, uint64_t ref,
@@ -291,10 +355,14 @@ void sfu_media_destroy(sfu_media_t *m)
 {
     if (!m)
         return;
+    /* The hub stops posting to the workers before they shut down, and is
+     * destroyed after them (their transports tell it they are gone). */
+    sfu_dc_hub_quiesce(m->dc_hub);
     for (int i = 0; i < m->n_workers; i++) {
         shutdown_worker(m, i);
         g_hash_table_destroy(m->workers[i].rooms);
     }
+    sfu_dc_hub_destroy(m->dc_hub);
     g_hash_table_destroy(m->room_worker);
     g_mutex_clear(&m->lock);
     sfu_certificate_destroy(m->cert);
@@ -341,5 +409,7 @@ json_t *sfu_media_stats(const sfu_media_t *m)
     }
     json_t *o = counters_json(&total);
     json_object_set_new(o, "workers", per);
+    if (m->dc_hub)
+        json_object_set_new(o, "datachannel", sfu_dc_hub_stats(m->dc_hub));
     return o;
 }

@@ -69,6 +69,9 @@ void sfu_media_room_close(sfu_media_t *m, uint32_t room_id);
    consumers, and the others get producer-removed. */
 void sfu_media_peer_join(sfu_media_t *m, uint32_t room_id, uint32_t peer_id);
 void sfu_media_peer_leave(sfu_media_t *m, uint32_t room_id, uint32_t peer_id);
+/* The participant's display name, for chat's fromName (after peer_join). */
+void sfu_media_peer_set_name(sfu_media_t *m, uint32_t room_id, uint32_t peer_id,
+                             const char *name);
 
 /* A media method from a peer; the answer comes to sink->reply with the same ref. */
 void sfu_media_request(sfu_media_t *m, uint32_t room_id, uint32_t peer_id, uint64_t ref,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sfu/log.h"
+#include "sfu/media_dc.h"
 
 /* ---- small helpers ----------------------------------------------------------- */
 
@@ -96,8 +97,9 @@ static int tp_send_rtcp(void *user, const uint8_t *buf, size_t len)
 static void tp_on_rtp(sfu_transport_t *t, uint8_t *buf, size_t len, void *user)
 {
     media_tp_t *tp = user;
+    /* The arrival time, not now: bandwidth feedback depends on it. */
     if (!tp->recv && tp->peer->in)
-        sfu_router_in_handle_rtp(tp->peer->in, buf, len, now_us());
+        sfu_router_in_handle_rtp(tp->peer->in, buf, len, sfu_transport_rx_time(t));
 }
 
 static void tp_on_rtcp(sfu_transport_t *t, uint8_t *buf, size_t len, void *user)
@@ -107,6 +109,11 @@ static void tp_on_rtcp(sfu_transport_t *t, uint8_t *buf, size_t len, void *user)
         sfu_router_out_handle_rtcp(tp->peer->out, buf, len, now_us());
     else if (!tp->recv && tp->peer->in)
         sfu_router_in_handle_rtcp(tp->peer->in, buf, len, now_us());
+}
+
+static void tp_on_app(sfu_transport_t *t, const uint8_t *buf, size_t len, void *user)
+{
+    media_dc_app_data(user, buf, len);
 }
 
 static gboolean reap(gpointer data);
@@ -128,6 +135,7 @@ static void tp_on_state(sfu_transport_t *t, sfu_transport_state_t st, void *user
     sfu_media_room_t *r = tp->room;
     tp->state = st;
     tp->out.connected = st == SFU_TRANSPORT_CONNECTED;
+    media_dc_state(tp, st);
     LOG_INFO("[peer p%u] %s transport %s%s%s", tp->peer->id, tp->recv ? "recv" : "send",
              sfu_transport_state_name(st), st == SFU_TRANSPORT_FAILED ? ": " : "",
              st == SFU_TRANSPORT_FAILED ? sfu_transport_failure_reason(t) : "");
@@ -153,7 +161,7 @@ media_tp_t *media_tp_create(sfu_media_room_t *r, media_peer_t *p, int recv)
     tp->out = (sfu_packet_out_t){tp_send_rtp, tp_send_rtcp, tp, 0, 1};
     tp->session_id = ((uint64_t)g_random_int() << 30) ^ g_random_int();
     tp->rtcp_ssrc = media_random_ssrc();
-    sfu_transport_callbacks_t cb = {tp_on_rtp, tp_on_rtcp, NULL, tp_on_state, NULL, NULL, tp};
+    sfu_transport_callbacks_t cb = {tp_on_rtp, tp_on_rtcp, tp_on_app, tp_on_state, NULL, NULL, tp};
     tp->t = sfu_transport_create(r->env.ctx, &r->env.tcfg, r->env.cert, &cb);
     if (!tp->t) {
         LOG_WARN("[peer p%u] cannot create a %s transport (ports exhausted?)", p->id,
@@ -169,6 +177,7 @@ void media_tp_destroy(sfu_media_room_t *r, media_tp_t *tp)
 {
     if (!tp)
         return;
+    media_dc_closed(tp);
     if (tp->state != SFU_TRANSPORT_FAILED && tp->state != SFU_TRANSPORT_CLOSED)
         sfu_transport_close(tp->t); /* close_notify: the browser learns at once */
     sfu_transport_destroy(tp->t);

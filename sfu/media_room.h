@@ -30,6 +30,7 @@ typedef struct sfu_media_env {
     const sfu_media_sink_t *sink;
     sfu_media_counters_t *counters;   /* the worker's */
     atomic_uint *next_id;             /* producer/consumer numbers, process-wide */
+    struct sfu_dc_hub *dc_hub;        /* DataChannels (dc_hub.h); NULL: none */
 } sfu_media_env_t;
 
 typedef struct sfu_media_room sfu_media_room_t;

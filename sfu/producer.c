@@ -279,6 +279,11 @@ static void fan_out(sfu_producer_t *p, const rtp_packet_t *pkt, int64_t now_us)
     if (p->rtp_codec != RTP_CODEC_OTHER && pkt->payload_len > 0)
         keyframe = rtp_is_keyframe(p->rtp_codec, pkt->data + pkt->payload_offset,
                                    pkt->payload_len) > 0;
+    /* A keyframe after a deferred request answers it: whoever asked (a new
+     * consumer, a subscriber that lost packets) can start from this one, so
+     * the publisher is not made to send a second one. */
+    if (keyframe)
+        p->keyframe_pending = 0;
     for (size_t i = 0; i < p->n_consumers; i++)
         sfu_consumer_send(p->consumers[i], pkt, keyframe, now_us, p->scratch);
 }

@@ -159,10 +159,23 @@ void sfu_router_in_handle_rtcp(sfu_router_in_t *r, const uint8_t *buf, size_t le
     }
 }
 
+/* The media SSRC our feedback names: any SSRC the publisher sends on this
+ * transport will do (one transport-wide sequence covers them all), but it
+ * must be one of its own, or Chromium discards the feedback (twcc.h). The
+ * first producer's, so that exactly one of its RTP modules takes it. */
+static uint32_t feedback_media_ssrc_in(const sfu_router_in_t *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (sfu_producer_ssrc(r->producers[i]) != 0)
+            return sfu_producer_ssrc(r->producers[i]);
+    return 0;
+}
+
 static void send_twcc(sfu_router_in_t *r, int64_t now_us)
 {
     uint8_t buf[1200];
     int n;
+    rtp_twcc_set_media_ssrc(r->twcc, feedback_media_ssrc_in(r));
     /* Drain: one call covers what fits in one packet. */
     for (int i = 0; i < 8 && (n = rtp_twcc_build_feedback(r->twcc, now_us, buf, sizeof buf)) > 0;
          i++) {

@@ -27,6 +27,7 @@ struct sfu_transport {
     char failure[96];
     char fingerprint[SFU_FINGERPRINT_MAX];
     sfu_transport_stats_t stats;
+    int64_t rx_time_us;        /* arrival of the datagram being handled */
     uint8_t rx_buf[SFU_TRANSPORT_MAX_PACKET];
     uint8_t tx_buf[SFU_TRANSPORT_MAX_PACKET + SFU_SRTP_MAX_OVERHEAD];
 };
@@ -399,6 +400,7 @@ int sfu_transport_handle_datagram(sfu_transport_t *t, const uint8_t *buf, size_t
     int r;
 
     start_connect_clock(t, now_us);
+    t->rx_time_us = now_us;
     switch (rtp_demux_classify(buf, len)) {
     case RTP_DEMUX_RTP:
         return handle_srtp(t, buf, len, 0);
@@ -414,6 +416,11 @@ int sfu_transport_handle_datagram(sfu_transport_t *t, const uint8_t *buf, size_t
         t->stats.drops++;
         return -EPROTO;
     }
+}
+
+int64_t sfu_transport_rx_time(const sfu_transport_t *t)
+{
+    return t->rx_time_us;
 }
 
 int sfu_transport_handle_ice_connected(sfu_transport_t *t, int64_t now_us)

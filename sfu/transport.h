@@ -146,6 +146,10 @@ int sfu_transport_remote_candidates_done(sfu_transport_t *t);
 int sfu_transport_handle_datagram(sfu_transport_t *t, const uint8_t *buf, size_t len,
                                   int64_t now_us);
 
+/* The now_us of the datagram being handled: inside on_rtp/on_rtcp, when it
+ * arrived (the ICE adapter passes the kernel's receive time). */
+int64_t sfu_transport_rx_time(const sfu_transport_t *t);
+
 /* The path to the peer is up (ICE connected): starts DTLS. The ICE adapter
  * calls this; unit tests without ICE call it themselves. */
 int sfu_transport_handle_ice_connected(sfu_transport_t *t, int64_t now_us);

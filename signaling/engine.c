@@ -432,3 +432,9 @@ json_t *sig_engine_stats(const sig_engine_t *e)
                      "expiredSessions", (json_int_t)e->expired,
                      "rateLimited", (json_int_t)e->rate_limited, "errors", errors);
 }
+
+const char *sig_engine_peer_name(const sig_engine_t *e, uint32_t peer_id)
+{
+    const sig_session_t *s = g_hash_table_lookup(e->peers, GUINT_TO_POINTER(peer_id));
+    return s ? s->name : NULL;
+}

@@ -108,6 +108,10 @@ void sig_engine_media_reply(sig_engine_t *e, uint64_t ref, const char *error_cod
    kept for replay while the participant is reconnecting. */
 void sig_engine_media_event(sig_engine_t *e, uint32_t peer_id, const char *event, json_t *data);
 
+/* The display name of a participant in a room, NULL if none (valid until it
+   leaves). For hooks that need more than the id, e.g. chat's fromName. */
+const char *sig_engine_peer_name(const sig_engine_t *e, uint32_t peer_id);
+
 /* Counts for /stats and tests: a new JSON object. */
 json_t *sig_engine_stats(const sig_engine_t *e);
 

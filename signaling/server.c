@@ -15,6 +15,7 @@
 #include "sfu/log.h"
 #include "sfu/media.h"
 #include "signaling/engine.h"
+#include "signaling/http_carrier.h"
 #include "signaling/inbox.h"
 #include "signaling/ws_carrier.h"
 
@@ -24,9 +25,10 @@ struct sig_server {
     sfu_media_t *media;
     sig_inbox_t *inbox;       /* worker -> signaling: media replies and events */
     sig_engine_t *engine;
+    sig_http_carrier_t *http; /* SSE and long-poll (/sse, /rpc, /poll) */
     struct lws_context *lws;
     lws_retry_bo_t retry;
-    struct lws_http_mount mounts[3];
+    struct lws_http_mount mounts[6];
     struct lws_protocols protocols[2];
     lws_sorted_usec_list_t tick_sul;
     pthread_t thread;
@@ -61,6 +63,8 @@ static void hook_peer_joined(void *ctx, uint32_t room_id, uint32_t peer_id)
 {
     sig_server_t *srv = ctx;
     sfu_media_peer_join(srv->media, room_id, peer_id);
+    sfu_media_peer_set_name(srv->media, room_id, peer_id,
+                            sig_engine_peer_name(srv->engine, peer_id));
 }
 
 static void hook_peer_left(void *ctx, uint32_t room_id, uint32_t peer_id)
@@ -197,6 +201,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 {
     struct lws_context *ctx = lws_get_context(wsi);
     sig_server_t *srv = ctx ? lws_context_user(ctx) : NULL;
+    if (srv && srv->http) {
+        int rc = sig_http_carrier_callback(srv->http, srv->stopping, wsi, reason, user, in, len);
+        if (rc != SIG_HTTP_NOT_HANDLED)
+            return rc;
+    }
     switch (reason) {
     case LWS_CALLBACK_HTTP:
         return handle_http(srv, wsi);
@@ -221,6 +230,7 @@ static void tick(lws_sorted_usec_list_t *sul)
 {
     sig_server_t *srv = lws_container_of(sul, sig_server_t, tick_sul);
     sig_engine_tick(srv->engine, sig_now_ms());
+    sig_http_carrier_tick(srv->http, sig_now_ms());
     lws_sul_schedule(srv->lws, 0, &srv->tick_sul, tick, 250 * LWS_US_PER_MS);
 }
 
@@ -250,7 +260,16 @@ static void setup_mounts(sig_server_t *srv)
     m[1] = (struct lws_http_mount){.mount_next = &m[2], .mountpoint = "/stats",
                                    .origin = "switchboard", .origin_protocol = LWSMPRO_CALLBACK,
                                    .mountpoint_len = 6};
-    m[2] = (struct lws_http_mount){.mountpoint = "/", .origin = srv->cfg.web_root,
+    m[2] = (struct lws_http_mount){.mount_next = &m[3], .mountpoint = "/sse",
+                                   .origin = "switchboard", .origin_protocol = LWSMPRO_CALLBACK,
+                                   .mountpoint_len = 4};
+    m[3] = (struct lws_http_mount){.mount_next = &m[4], .mountpoint = "/rpc",
+                                   .origin = "switchboard", .origin_protocol = LWSMPRO_CALLBACK,
+                                   .mountpoint_len = 4};
+    m[4] = (struct lws_http_mount){.mount_next = &m[5], .mountpoint = "/poll",
+                                   .origin = "switchboard", .origin_protocol = LWSMPRO_CALLBACK,
+                                   .mountpoint_len = 5};
+    m[5] = (struct lws_http_mount){.mountpoint = "/", .origin = srv->cfg.web_root,
                                    .def = "index.html", .origin_protocol = LWSMPRO_FILE,
                                    .mountpoint_len = 1, .cache_max_age = 0};
 }
@@ -308,7 +327,14 @@ sig_server_t *sig_server_create(const sfu_config_t *cfg, sfu_worker_pool_t *work
     srv->inbox = sig_inbox_create();
     srv->media = sfu_media_create(cfg, workers, &sink);
     srv->engine = sig_engine_create(&ecfg, &hooks);
-    if (!srv->inbox || !srv->media || !srv->engine) {
+    sig_http_config_t hcfg = {
+        .cors_origins = cfg->cors_origins, .sse_heartbeat_ms = (int64_t)cfg->sse_heartbeat_s * 1000,
+        .poll_timeout_ms = (int64_t)cfg->long_poll_timeout_s * 1000,
+        .idle_timeout_ms = (int64_t)cfg->http_idle_timeout_s * 1000,
+        .max_connections = cfg->max_http_connections,
+        .outbox_messages = MAX(1024, 2 * cfg->replay_events)};
+    srv->http = srv->engine ? sig_http_carrier_create(srv->engine, &hcfg) : NULL;
+    if (!srv->inbox || !srv->media || !srv->engine || !srv->http) {
         LOG_ERROR("cannot start the media side (certificate, ICE settings?)");
         sig_server_destroy(srv);
         return NULL;
@@ -320,7 +346,8 @@ sig_server_t *sig_server_create(const sfu_config_t *cfg, sfu_worker_pool_t *work
     setup_mounts(srv);
     srv->protocols[0] = (struct lws_protocols){
         .name = "switchboard", .callback = callback,
-        .per_session_data_size = sig_ws_carrier_conn_size(), .rx_buffer_size = 16384};
+        .per_session_data_size = MAX(sig_ws_carrier_conn_size(), sig_http_carrier_conn_size()),
+        .rx_buffer_size = 16384};
     srv->retry = (lws_retry_bo_t){.secs_since_valid_ping = (uint16_t)cfg->heartbeat_s,
                                   .secs_since_valid_hangup = (uint16_t)(2 * cfg->heartbeat_s)};
 
@@ -398,6 +425,7 @@ void sig_server_destroy(sig_server_t *srv)
         /* Closes what is left; each close reaches sig_client_destroy. */
         lws_context_destroy(srv->lws);
     }
+    sig_http_carrier_destroy(srv->http); /* its clients go before the engine */
     sig_engine_destroy(srv->engine);
     /* Media tears down on its workers; replies it still sends land in the
        inbox, which is freed after it. */

@@ -1,6 +1,8 @@
 // The demo page: lobby, join by deep link (/?room=R&name=N), participant list,
 // connection status. Media, chat and files arrive in later modules.
 import { Call } from './call.js';
+import { Chat } from './chat.js';
+import { Files } from './files.js';
 import { SignalingClient } from './signaling-client.js';
 
 const $ = (id) => document.getElementById(id);
@@ -9,6 +11,10 @@ const client = new SignalingClient(wsUrl);
 const participants = new Map(); // peerId -> name
 const tiles = new Map();        // peerId -> { figure, video, stream }
 let call = null;
+const chat = new Chat({ list: $('chat-messages'), form: $('chat-form'), input: $('chat-input'),
+  myName: () => client.session?.name || '' });
+const files = new Files({ chat, list: $('transfers'), input: $('file-input'), dropZone: $('files-panel'),
+  nameOf: (peerId) => participants.get(peerId) || peerId });
 
 function showError(text) {
   const el = $('lobby-error');
@@ -47,6 +53,8 @@ function showLobby() {
   for (const peerId of [...tiles.keys()]) removeTile(peerId);
   if (call) call.close();
   call = null;
+  chat.clear();
+  files.clear();
 }
 
 function tileFor(peerId) {
@@ -86,6 +94,7 @@ async function startMedia(session) {
   const params = new URLSearchParams(location.search);
   const want = { audio: params.get('audio') !== '0', video: params.get('video') !== '0' };
   call = new Call(client);
+  call.addEventListener('datachannel', ({ detail }) => { chat.attach(detail.channel); files.attach(detail.pc); });
   call.addEventListener('media-error', () => notice('Camera or microphone not available: you joined without them.'));
   call.addEventListener('remote-track', ({ detail }) => {
     const tile = tileFor(detail.peerId);
@@ -108,7 +117,8 @@ async function startMedia(session) {
     }
     $('mic-button').disabled = !call.localStream?.getAudioTracks().length;
     $('cam-button').disabled = !call.localStream?.getVideoTracks().length;
-    await call.start({ stream: call.localStream });
+    // audio/video false: getMedia above already asked; do not ask again (&video=0&audio=0).
+    await call.start({ stream: call.localStream, audio: false, video: false });
   } catch (err) {
     notice(`Media could not start: ${err.message}`);
   }
@@ -186,11 +196,18 @@ else client.connect().catch(() => {});
 window.switchboard = {
   client,
   get call() { return call; },
+  // The call's receive-side milestones (performance.now() ms, null until
+  // reached) and the page's clock, so a test can time media from them.
+  timeline() {
+    return { now: performance.now(), ...(call?.timeline || {}) };
+  },
   async remoteMedia() {
     if (!call) return [];
     const byPeer = await call.remoteStats();
+    const at = performance.now();
     return [...byPeer].map(([peerId, s]) => ({
       peerId,
+      at,
       name: participants.get(peerId) || null,
       video: s.video ? { framesDecoded: s.video.framesDecoded || 0, width: s.video.frameWidth || 0,
         height: s.video.frameHeight || 0, packetsLost: s.video.packetsLost || 0,
@@ -199,13 +216,37 @@ window.switchboard = {
         totalSamplesReceived: s.audio.totalSamplesReceived || 0, audioLevel: s.audio.audioLevel || 0 } : null,
     }));
   },
-  // The publisher's bandwidth estimate (bits/s) from its send transport.
+  // Where the call stands, for a failing test's report.
+  callState() {
+    if (!call) return null;
+    const pc = (x) => x && { signaling: x.signalingState, connection: x.connectionState, ice: x.iceConnectionState,
+      mids: x.getTransceivers().map((t) => `${t.mid}:${t.currentDirection}`) };
+    return { recvVersion: call.recvVersion, consumers: [...call.consumers.values()], timeline: call.timeline,
+      send: pc(call.sendPc), recv: pc(call.recvPc), producers: [...call.producers.values()].map((p) => p.producerId) };
+  },
+  // The SRTP protection profiles Chromium negotiated: { send, recv }.
+  async srtpCiphers() {
+    const cipher = async (pc) => {
+      if (!pc) return null;
+      let c = null;
+      (await pc.getStats()).forEach((s) => { if (s.type === 'transport' && s.srtpCipher) c = s.srtpCipher; });
+      return c;
+    };
+    return { send: await cipher(call?.sendPc), recv: await cipher(call?.recvPc) };
+  },
+  // The publisher's bandwidth estimate (bits/s) from its send transport: the
+  // transport's selected candidate pair carries it (a pair is not always
+  // flagged nominated in Chromium's stats, so that is only the fallback).
   async availableOutgoingBitrate() {
     if (!call?.sendPc) return 0;
     const report = await call.sendPc.getStats();
+    const selected = new Set();
+    report.forEach((s) => { if (s.type === 'transport' && s.selectedCandidatePairId) selected.add(s.selectedCandidatePairId); });
     let best = 0;
     report.forEach((s) => {
-      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) best = Math.max(best, s.availableOutgoingBitrate);
+      if (s.type === 'candidate-pair' && (selected.has(s.id) || s.nominated) && s.availableOutgoingBitrate) {
+        best = Math.max(best, s.availableOutgoingBitrate);
+      }
     });
     return best;
   },

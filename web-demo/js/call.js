@@ -20,6 +20,12 @@ export class Call extends EventTarget {
     this.consumers = new Map();   // mid -> { consumerId, producerId, peerId, kind }
     this.recvVersion = 0;
     this._recvChain = Promise.resolve(); // offers are applied one at a time, in order
+    this._earlyOffer = null;             // a recv-offer that came before recvPc existed
+    // performance.now() of the receive side's milestones (null until reached),
+    // for the stats overlay and tests: started is when the page made the call
+    // (right after join-room succeeded); time to first frame is measured from
+    // recvConnected, when media can first flow to us.
+    this.timeline = { started: performance.now(), subscribed: null, firstAnswer: null, recvConnected: null };
     this._onRecvOffer = (offer) => this._applyRecvOffer(offer);
     client.on('recv-offer', this._onRecvOffer);
   }
@@ -55,7 +61,7 @@ export class Call extends EventTarget {
         this.dispatchEvent(new CustomEvent('media-error', { detail: err }));
       }
     }
-    if (this.localStream && this.localStream.getTracks().length) await this._publish();
+    await this._publish(); // always: the send connection also carries the chat DataChannel
     await this._subscribe();
   }
 
@@ -64,7 +70,11 @@ export class Call extends EventTarget {
     this.sendPc = pc;
     pc.onicecandidate = (ev) => this._trickle('send', ev.candidate);
     pc.onconnectionstatechange = () => this._state('send', pc.connectionState);
-    for (const track of this.localStream.getTracks()) {
+    // Created before the first offer, so the offer has its m=application
+    // section even with no camera or microphone (chat.js, files.js).
+    this.chatChannel = pc.createDataChannel('chat', { ordered: true });
+    this.dispatchEvent(new CustomEvent('datachannel', { detail: { channel: this.chatChannel, pc } }));
+    for (const track of this.localStream?.getTracks() || []) {
       pc.addTransceiver(track, { direction: 'sendonly', streams: [this.localStream] });
     }
     await pc.setLocalDescription(await pc.createOffer());
@@ -80,20 +90,42 @@ export class Call extends EventTarget {
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle' });
     this.recvPc = pc;
     pc.onicecandidate = (ev) => this._trickle('recv', ev.candidate);
-    pc.onconnectionstatechange = () => this._state('recv', pc.connectionState);
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'connected' && this.timeline.recvConnected === null) {
+        this.timeline.recvConnected = performance.now();
+      }
+      this._state('recv', pc.connectionState);
+    };
     pc.ontrack = (ev) => this._onTrack(ev);
     const offer = await this.client.request('subscribe', {});
+    this.timeline.subscribed = performance.now();
+    // An offer pushed before this reply was handled is not lost: whichever
+    // is newer wins (_applyRecvOffer skips the older one).
+    const early = this._earlyOffer;
+    this._earlyOffer = null;
+    if (early) this._applyRecvOffer(early);
     await this._applyRecvOffer(offer);
   }
 
+  // Applies the server's receive-side offers strictly one after another and
+  // only ever moves forward: an offer older than one already answered is
+  // stale (the server has a newer one on its way or answered). sdp is null
+  // (version 0) while there is nothing to receive.
   _applyRecvOffer(offer) {
+    if (!offer || !offer.sdp) return this._recvChain;
+    if (!this.recvPc) {
+      if (!this._earlyOffer || offer.version > this._earlyOffer.version) this._earlyOffer = offer;
+      return this._recvChain;
+    }
     this._recvChain = this._recvChain.then(async () => {
-      if (!this.recvPc || offer.version <= this.recvVersion) return; // stale or replayed
+      const pc = this.recvPc;
+      if (!pc || offer.version <= this.recvVersion) return; // stale or replayed
       this.recvVersion = offer.version;
       for (const c of offer.consumers || []) this.consumers.set(c.mid, c);
-      await this.recvPc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
-      await this.recvPc.setLocalDescription(await this.recvPc.createAnswer());
-      await this.client.request('subscribe-answer', { sdp: this.recvPc.localDescription.sdp, version: offer.version });
+      await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+      if (this.timeline.firstAnswer === null) this.timeline.firstAnswer = performance.now();
+      await this.client.request('subscribe-answer', { sdp: pc.localDescription.sdp, version: offer.version });
       this._pruneConsumers(offer.consumers || []);
     }).catch((err) => this.dispatchEvent(new CustomEvent('error', { detail: err })));
     return this._recvChain;

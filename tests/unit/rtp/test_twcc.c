@@ -4,6 +4,8 @@
 
 #include "rtp/twcc.h"
 
+#include <stdlib.h>
+
 #define MS 1000
 #define SENDER 0x01020304u
 #define MEDIA 0x0a0b0c0du
@@ -307,6 +309,222 @@ TEST(reads_transport_seq_extension)
     ASSERT_EQ(rtp_twcc_seq_from_packet(&p, 4, &seq), RTP_ENOENT);
 }
 
+/* ---- an independent check: read our feedback the way Chromium does ----------
+ *
+ * What follows decodes a feedback packet from its bytes alone, following the
+ * steps libwebrtc's TransportFeedback::Parse and TransportFeedbackAdapter
+ * take (read from their source; written here from scratch, sharing nothing
+ * with rtp/twcc.c): the RTCP common header with the P bit, the 16 fixed
+ * bytes, the reference time as a *signed* 24-bit count of 64 ms, chunks
+ * until status_count symbols (a chunk may carry more, they are cut), a delta
+ * per received packet (1 byte unsigned / 2 bytes signed, in 250 us), symbol
+ * 3 rejected, and nothing but padding after the deltas. Then a simulated
+ * stream -- jitter, loss, reordering, duplicates, a sequence wrap and a
+ * reference-time wrap -- is fed to the generator and every feedback is held
+ * against the arrival log.
+ */
+
+#define REF_PERIOD_US ((int64_t)(1 << 24) * 64000) /* the 24-bit reference time wraps */
+
+typedef struct chrome_fb {
+    uint32_t sender_ssrc, media_ssrc;
+    uint16_t base_seq, count;
+    int64_t base_time_us;           /* signed reference time * 64 ms */
+    uint8_t fb_seq;
+    uint8_t received[2048];         /* per status: 1 if received */
+    int64_t arrival_us[2048];       /* base_time + deltas so far */
+} chrome_fb_t;
+
+static int chrome_parse(const uint8_t *b, size_t len, chrome_fb_t *f)
+{
+    if (len < 4 || (b[0] >> 6) != 2 || (b[0] & 0x1f) != 15 || b[1] != 205)
+        return -1;
+    size_t total = 4 * ((size_t)((b[2] << 8) | b[3]) + 1);
+    if (total != len)
+        return -2;
+    size_t end = total;
+    if (b[0] & 0x20) { /* padding: the last byte counts it, header included */
+        if (b[total - 1] == 0 || b[total - 1] > total - 4)
+            return -3;
+        end -= b[total - 1];
+    }
+    if (end < 4 + 8 + 8)
+        return -4;
+    const uint8_t *q = b + 4;
+    f->sender_ssrc = (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+    f->media_ssrc = (uint32_t)q[4] << 24 | (uint32_t)q[5] << 16 | (uint32_t)q[6] << 8 | q[7];
+    f->base_seq = (uint16_t)(q[8] << 8 | q[9]);
+    f->count = (uint16_t)(q[10] << 8 | q[11]);
+    int32_t ref = (int32_t)((uint32_t)q[12] << 16 | (uint32_t)q[13] << 8 | q[14]);
+    if (ref & 0x800000)
+        ref -= 0x1000000;
+    f->base_time_us = (int64_t)ref * 64000;
+    f->fb_seq = q[15];
+    if (f->count == 0 || f->count > sizeof f->received)
+        return -5;
+    uint8_t sym[2048 + 14];
+    size_t n = 0, at = 4 + 16;
+    while (n < f->count) {
+        if (at + 2 > end)
+            return -6;
+        uint16_t c = (uint16_t)(b[at] << 8 | b[at + 1]);
+        at += 2;
+        if (!(c & 0x8000)) {
+            size_t run = c & 0x1fff;
+            if (run == 0)
+                return -7;
+            for (size_t k = 0; k < run && n < f->count; k++)
+                sym[n++] = (uint8_t)((c >> 13) & 3);
+        } else if (!(c & 0x4000)) {
+            for (int k = 13; k >= 0 && n < f->count; k--)
+                sym[n++] = (uint8_t)((c >> k) & 1);
+        } else {
+            for (int k = 12; k >= 0 && n < f->count; k -= 2)
+                sym[n++] = (uint8_t)((c >> k) & 3);
+        }
+    }
+    int64_t t = f->base_time_us;
+    for (size_t i = 0; i < f->count; i++) {
+        f->received[i] = sym[i] != 0;
+        if (sym[i] == 3)
+            return -8;
+        if (sym[i] == 1) {
+            if (at + 1 > end)
+                return -9;
+            t += (int64_t)b[at++] * 250;
+        } else if (sym[i] == 2) {
+            if (at + 2 > end)
+                return -9;
+            t += (int64_t)(int16_t)(b[at] << 8 | b[at + 1]) * 250;
+            at += 2;
+        }
+        f->arrival_us[i] = t;
+    }
+    return at == end ? 0 : -10;
+}
+
+/* TransportFeedbackAdapter's step between two feedbacks' base times: the
+ * difference, moved by one wrap period if that makes it smaller. */
+static int64_t chrome_base_delta(int64_t now_base, int64_t prev_base)
+{
+    int64_t d = now_base - prev_base;
+    if (llabs(d - REF_PERIOD_US) < llabs(d))
+        d -= REF_PERIOD_US;
+    else if (llabs(d + REF_PERIOD_US) < llabs(d))
+        d += REF_PERIOD_US;
+    return d;
+}
+
+static uint32_t lcg(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return *s >> 8;
+}
+
+#define SIM_PACKETS 6000
+
+TEST(feedback_read_as_chromium_matches_the_arrival_log)
+{
+    static int64_t arrival[SIM_PACKETS];  /* by packet index; -1: lost */
+    static int reported[SIM_PACKETS];     /* 0: not yet, 1: received, 2: lost */
+    static chrome_fb_t f;
+    uint8_t buf[1200];
+    uint32_t seed = 12345;
+    const uint16_t first_seq = 65000;    /* wraps after 536 packets */
+    /* 2 s before the reference time's 24-bit wrap */
+    const int64_t t0 = ((int64_t)1 << 23) * 64000 - 2 * 1000 * MS;
+
+    rtp_twcc_t *t = rtp_twcc_create(SENDER, 0, 4096);
+    ASSERT_TRUE(t != NULL);
+    rtp_twcc_set_media_ssrc(t, MEDIA);
+
+    /* Send times every 2 ms (bursts of 5 every 50th), arrival = send + one way
+     * delay with jitter; 2% lost, 2% reordered by up to 30 ms. */
+    for (int i = 0; i < SIM_PACKETS; i++) {
+        int64_t send = t0 + (int64_t)i * 2 * MS - (i % 50 < 5 ? (i % 50) * 1900 : 0);
+        uint32_t r = lcg(&seed) % 100;
+        arrival[i] = r < 2 ? -1 : send + 20 * MS + (int64_t)(lcg(&seed) % 3000) +
+                                       (r < 4 ? (int64_t)(lcg(&seed) % 30000) : 0);
+        reported[i] = 0;
+    }
+    int64_t now = t0, unwrapped = 0, prev_fb_base = 0, offset = 0;
+    int have_offset = 0, first_reported = 0;
+    int feedbacks = 0, expect_fb_seq = 0, late_after_loss = 0;
+    uint16_t expect_base = first_seq;
+    /* Deliver in arrival order, a feedback every 100 ms, until 1 s after the end. */
+    for (int64_t next_fb = t0 + 100 * MS; now < t0 + (SIM_PACKETS * 2 + 1000) * MS; now += 250) {
+        for (int i = 0; i < SIM_PACKETS; i++)
+            if (arrival[i] >= now - 250 && arrival[i] < now) {
+                int rc = rtp_twcc_on_packet(t, (uint16_t)(first_seq + i), arrival[i]);
+                if (reported[i] == 2) {
+                    ASSERT_EQ(rc, RTP_ESTALE); /* it was reported lost already */
+                    late_after_loss++;
+                } else {
+                    ASSERT_EQ(rc, 0);
+                }
+                if (i % 97 == 0) /* a duplicate: the first arrival stays */
+                    ASSERT_TRUE(rtp_twcc_on_packet(t, (uint16_t)(first_seq + i), arrival[i] + 5 * MS) >= RTP_ESTALE);
+            }
+        if (now < next_fb)
+            continue;
+        next_fb += 100 * MS;
+        int len;
+        while ((len = rtp_twcc_build_feedback(t, now, buf, sizeof buf)) > 0) {
+            ASSERT_EQ(chrome_parse(buf, (size_t)len, &f), 0);
+            ASSERT_EQ(f.sender_ssrc, SENDER);
+            ASSERT_EQ(f.media_ssrc, MEDIA);
+            if (feedbacks == 0) /* the first seq that arrived first, or an earlier one */
+                expect_base = f.base_seq, first_reported = (uint16_t)(f.base_seq - first_seq);
+            ASSERT_EQ(f.base_seq, expect_base);          /* no gap, no overlap */
+            ASSERT_EQ(f.fb_seq, (uint8_t)expect_fb_seq); /* feedback packet count */
+            expect_base = (uint16_t)(expect_base + f.count);
+            expect_fb_seq++;
+            /* Chromium lays each feedback on its own time line by the base
+             * time step, chosen across the 24-bit wrap (chrome_base_delta). */
+            unwrapped = feedbacks == 0 ? f.base_time_us
+                                       : unwrapped + chrome_base_delta(f.base_time_us, prev_fb_base);
+            prev_fb_base = f.base_time_us;
+            feedbacks++;
+            for (int k = 0; k < f.count; k++) {
+                int i = (uint16_t)(f.base_seq + k - first_seq);
+                ASSERT_TRUE(i >= 0 && i < SIM_PACKETS);
+                ASSERT_EQ(reported[i], 0); /* each packet reported once */
+                if (!f.received[k]) {
+                    /* reported lost: it had not arrived when this was built */
+                    ASSERT_TRUE(arrival[i] < 0 || arrival[i] >= now);
+                    reported[i] = 2;
+                    continue;
+                }
+                ASSERT_TRUE(arrival[i] >= 0 && arrival[i] < now);
+                /* On that line every arrival is the real one to 250 us, at
+                 * one constant offset: no drift, no jump at the wrap. */
+                int64_t on_line = unwrapped + (f.arrival_us[k] - f.base_time_us);
+                int64_t off = (arrival[i] / 250) * 250 - on_line;
+                if (!have_offset)
+                    offset = off, have_offset = 1;
+                ASSERT_EQ(off, offset);
+                reported[i] = 1;
+            }
+        }
+        ASSERT_TRUE(len == 0);
+    }
+    int received = 0, lost = 0;
+    for (int i = 0; i < SIM_PACKETS; i++) {
+        /* everything was reported in the end, but for what was lost or
+         * arrived late before the first packet to arrive */
+        ASSERT_TRUE(reported[i] != 0 || (i < first_reported && i < 5));
+        received += reported[i] == 1;
+        lost += reported[i] == 2;
+        late_after_loss -= arrival[i] >= 0 && reported[i] == 2;
+    }
+    ASSERT_EQ(late_after_loss, 0); /* each late one was refused as stale */
+    /* reordering by < 100 ms mostly lands before the next feedback */
+    ASSERT_TRUE(lost < SIM_PACKETS * 5 / 100);
+    ASSERT_TRUE(received > SIM_PACKETS * 95 / 100);
+    ASSERT_TRUE(feedbacks >= SIM_PACKETS * 2 / 100);
+    rtp_twcc_destroy(t);
+}
+
 int main(void)
 {
     RUN(nothing_to_report);
@@ -321,5 +539,6 @@ int main(void)
     RUN(window_overflow_drops_oldest);
     RUN(decoder_rejects_malformed);
     RUN(reads_transport_seq_extension);
+    RUN(feedback_read_as_chromium_matches_the_arrival_log);
     return TEST_REPORT();
 }

@@ -99,6 +99,24 @@ TEST(keyframe_requests_are_rate_limited_not_lost)
     sfu_producer_destroy(p);
 }
 
+TEST(a_keyframe_answers_a_deferred_request)
+{
+    sfu_producer_t *p = make();
+    int64_t t = 10 * 1000000;
+    sfu_producer_request_keyframe(p, t);
+    sfu_producer_request_keyframe(p, t + 100000); /* deferred */
+    ASSERT_EQ(count_rtcp(&pub, RTCP_PT_PSFB, RTCP_PSFB_PLI), 1);
+    ASSERT_EQ(feed(p, 1, 3000, 1, t + 150000), 0); /* the publisher's keyframe */
+    sfu_producer_handle_timeout(p, t + SFU_PRODUCER_KEYFRAME_INTERVAL_US);
+    ASSERT_EQ(count_rtcp(&pub, RTCP_PT_PSFB, RTCP_PSFB_PLI), 1); /* no second one */
+    /* a delta frame does not answer it */
+    sfu_producer_request_keyframe(p, t + SFU_PRODUCER_KEYFRAME_INTERVAL_US + 100000);
+    ASSERT_EQ(feed(p, 2, 6000, 0, t + SFU_PRODUCER_KEYFRAME_INTERVAL_US + 150000), 0);
+    sfu_producer_handle_timeout(p, t + 2 * SFU_PRODUCER_KEYFRAME_INTERVAL_US);
+    ASSERT_EQ(count_rtcp(&pub, RTCP_PT_PSFB, RTCP_PSFB_PLI), 2);
+    sfu_producer_destroy(p);
+}
+
 static int not_connected(void *user, const uint8_t *buf, size_t len)
 {
     return -107; /* -ENOTCONN: the publisher's transport is not up yet */
@@ -203,6 +221,7 @@ int main(void)
     RUN(rtx_fills_the_gap_with_the_original_seq);
     RUN(unknown_ssrc_and_pt);
     RUN(keyframe_requests_are_rate_limited_not_lost);
+    RUN(a_keyframe_answers_a_deferred_request);
     RUN(a_request_before_the_transport_is_up_is_sent_later);
     RUN(upstream_loss_is_nacked_and_reported);
     RUN(paused_producer_forwards_nothing_and_restarts_at_a_keyframe);

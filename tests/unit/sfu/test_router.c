@@ -92,6 +92,8 @@ TEST(transport_wide_feedback_every_100ms)
             if (p.pt == RTCP_PT_RTPFB && p.count == RTCP_RTPFB_TWCC) {
                 ASSERT_EQ(rtp_twcc_parse_feedback(&p, &hdr, st, 32), 10);
                 ASSERT_EQ(hdr.base_seq, 500);
+                /* one of the publisher's SSRCs, or Chromium drops it */
+                ASSERT_EQ(hdr.media_ssrc, 1000);
                 ASSERT_EQ(st[4].status, RTP_TWCC_NOT_RECEIVED);
                 ASSERT_TRUE(st[5].status != RTP_TWCC_NOT_RECEIVED);
             }
