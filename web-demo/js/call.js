@@ -123,9 +123,13 @@ export class Call extends EventTarget {
       this.recvVersion = offer.version;
       for (const c of offer.consumers || []) this.consumers.set(c.mid, c);
       await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
-      await pc.setLocalDescription(await pc.createAnswer());
+      // The server learns our ICE credentials before our connectivity checks
+      // can reach it: setLocalDescription starts the checks, so it comes after
+      // subscribe-answer. (Checks that arrive first are lost by libnice.)
+      const answer = await pc.createAnswer();
       if (this.timeline.firstAnswer === null) this.timeline.firstAnswer = performance.now();
-      await this.client.request('subscribe-answer', { sdp: pc.localDescription.sdp, version: offer.version });
+      await this.client.request('subscribe-answer', { sdp: answer.sdp, version: offer.version });
+      await pc.setLocalDescription(answer);
       this._pruneConsumers(offer.consumers || []);
     }).catch((err) => this.dispatchEvent(new CustomEvent('error', { detail: err })));
     return this._recvChain;
