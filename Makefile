@@ -38,9 +38,9 @@ test: setup build
 test-unit: build
 	cd $(BUILD) && $(CTEST) -L 'unit|fuzz'
 
-# Browser tests with a known intermittent failure (tests/CMakeLists.txt says why).
+# Tests with a known intermittent failure (tests/CMakeLists.txt lists them and says why).
 test-unstable: setup build
-	cd $(BUILD) && $(CTEST) -L unstable
+	cd $(BUILD) && ctest --output-on-failure --no-tests=ignore -L unstable
 
 # Unit, fuzz-corpus and integration tests again under AddressSanitizer + UBSan.
 test-asan:
